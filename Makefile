@@ -1,0 +1,62 @@
+# approval-gate: the two commands a user needs are `make demo` and `make test`; `make lint` is what CI adds.
+# Every tool is installed here, pinned, into .venv/ (moto, cfn-lint, checkov, cargo-lambda).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+PYTHON ?= python3
+MOTO_VENV ?= .venv/moto
+MOTO_STAMP = $(MOTO_VENV)/.installed-$(shell cat scripts/moto-requirements.txt | cksum | cut -d' ' -f1)
+RELEASE_BINS = -p approval-gate -p approval-recorder -p approval-decider -p codepipeline-standin -p lambda-harness
+
+.PHONY: build release test lint fmt fmt-check clippy demo bench moto clean help
+
+help:
+	@echo "make demo    - the whole gate on local AWS emulation (no AWS account)"
+	@echo "make test    - every test: unit, property, adapters on moto, end to end"
+	@echo "make lint    - rustfmt check, clippy -D warnings, cfn-lint and checkov on infra/"
+	@echo "make build   - debug build of the workspace; make release - release binaries"
+	@echo "make bench   - criterion benchmark of parse + evaluate"
+	@echo "make package / make deploy - arm64 Lambda build with cargo-lambda / sam deploy"
+
+build:
+	$(CARGO) build --workspace --all-targets
+
+release:
+	$(CARGO) build --release $(RELEASE_BINS)
+
+$(MOTO_STAMP): scripts/moto-requirements.txt
+	@echo "==> installing moto server into $(MOTO_VENV)"
+	$(PYTHON) -m venv $(MOTO_VENV)
+	$(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/moto-requirements.txt
+	touch $@
+
+moto: $(MOTO_STAMP)
+
+# Unit and property tests, the adapters through the real SDK on a moto server started (and stopped) by
+# scripts/with-moto.sh on a free loopback port, and the end-to-end suite on the release binaries.
+test: moto release
+	MOTO_VENV=$(MOTO_VENV) scripts/with-moto.sh $(CARGO) test --workspace
+
+fmt:
+	$(CARGO) fmt --all
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+lint: fmt-check clippy infra-lint
+
+demo: release
+	scripts/demo.sh
+
+bench:
+	$(CARGO) bench -p approval-core --bench evaluate
+
+clean:
+	$(CARGO) clean
+	rm -rf .venv
+
+include mk/infra.mk

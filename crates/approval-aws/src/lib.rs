@@ -1,0 +1,9 @@
+//! approval-aws: the approval gate's ports implemented over the AWS SDK. Every client comes from one
+//! `aws_config` load ([`clients`]); each adapter lives in a module named for the service it speaks to.
+
+pub mod clients;
+pub mod codepipeline;
+pub mod dynamo;
+pub mod inspector;
+
+pub use clients::AwsClients;
