@@ -4,6 +4,12 @@
 pub mod clients;
 pub mod codepipeline;
 pub mod dynamo;
+pub mod gate;
 pub mod inspector;
+pub mod settings;
 
 pub use clients::AwsClients;
+pub use codepipeline::CodePipelineApprover;
+pub use dynamo::{DynamoStore, StoreConfig};
+pub use gate::Gate;
+pub use inspector::InspectorScanner;

@@ -176,6 +176,8 @@ pub struct MemoryScanner {
     /// Failures to serve before answering again (throttling, 500s).
     pub failures_left: Mutex<u32>,
     pub calls: Mutex<u32>,
+    /// When set, ListCoverage fails.
+    pub coverage_fails: Mutex<bool>,
 }
 
 impl FindingsSource for MemoryScanner {
@@ -200,6 +202,9 @@ impl ScanStatusSource for MemoryScanner {
         digest: &ImageDigest,
         _repository: Option<&RepositoryName>,
     ) -> Result<Option<(RepositoryName, ScanVerdict)>, PortError> {
+        if *lock(&self.coverage_fails) {
+            return Err(PortError::new("Inspector ListCoverage", "UnknownOperationException"));
+        }
         Ok(lock(&self.verdicts).get(digest).cloned())
     }
 }

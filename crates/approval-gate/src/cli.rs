@@ -20,6 +20,54 @@ pub enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Read a live image's ACTIVE findings from Inspector (all pages) and evaluate them.
+    Check(CheckArgs),
+    /// List the approvals recorded and not yet decided.
+    Pending(PendingArgs),
+    /// Run the decider's flow for one digest now (after a policy fix, or as a manual nudge).
+    Decide(DecideArgs),
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// The image digest, sha256:<64 hex>.
+    #[arg(long)]
+    pub digest: String,
+    /// The ECR repository name (or ARN).
+    #[arg(long)]
+    pub repository: String,
+    /// The gate policy (TOML). Absent: the default policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Print exactly one JSON object instead of the human report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct PendingArgs {
+    /// The approval table. Absent: $APPROVAL_TABLE.
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Only approvals waiting on this digest.
+    #[arg(long)]
+    pub digest: Option<String>,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct DecideArgs {
+    /// The image digest, sha256:<64 hex>.
+    #[arg(long)]
+    pub digest: String,
+    /// The approval table. Absent: $APPROVAL_TABLE.
+    #[arg(long)]
+    pub table: Option<String>,
+    /// The gate policy (TOML). Absent: $GATE_POLICY / $GATE_POLICY_FILE, else the default policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]

@@ -7,7 +7,6 @@ pub enum CliError {
     /// Invalid input (policy, findings, event, digest) or usage: exit 2.
     Input(String),
     /// An AWS call failed after the SDK's retries: exit 3.
-    #[allow(dead_code)] // used by the AWS subcommands
     Aws(String),
 }
 

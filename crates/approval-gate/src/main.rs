@@ -5,6 +5,7 @@
 mod cli;
 mod error;
 mod evaluate;
+mod live;
 mod report;
 
 use std::process::ExitCode;
@@ -19,6 +20,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Policy { command: PolicyCommand::Validate { file } } => evaluate::validate_policy(&file),
+        Command::Check(args) => live::check(&args),
+        Command::Pending(args) => live::pending(&args),
+        Command::Decide(args) => live::decide(&args),
     };
     match result {
         Ok(code) => code,

@@ -152,11 +152,24 @@ impl<S: ApprovalStore, C: ScanStatusSource> Recorder<'_, S, C> {
         now: DateTime<Utc>,
     ) -> Result<DecideReport, DecideError> {
         let state = self.store.digest_state(digest).await?;
-        if state.scan.is_none()
-            && let Some((repository, verdict)) = self.scans.scan_verdict(digest, repository_hint).await?
-        {
-            let scan = ScanState { digest: digest.clone(), repository: Some(repository), verdict, observed_at: now };
-            self.store.remember_scan(&scan).await?;
+        if state.scan.is_none() {
+            // Best effort: the approval is stored either way, and Inspector's scan event still decides it. A
+            // failing scanner must not fail the recording (and no answer ever comes from an error).
+            match self.scans.scan_verdict(digest, repository_hint).await {
+                Ok(Some((repository, verdict))) => {
+                    let scan =
+                        ScanState { digest: digest.clone(), repository: Some(repository), verdict, observed_at: now };
+                    self.store.remember_scan(&scan).await?;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    return Ok(DecideReport {
+                        digest: Some(digest.clone()),
+                        waiting: Some(format!("scan state unknown ({e}); waiting for Inspector's scan event")),
+                        ..DecideReport::default()
+                    });
+                }
+            }
         }
         decider.decide_digest(digest, now).await
     }

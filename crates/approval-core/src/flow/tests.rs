@@ -368,3 +368,16 @@ async fn ignored_and_pending_events_decide_nothing() {
     assert!(w.pipeline.sent().is_empty());
     assert!(w.store.scan(&d).is_none());
 }
+
+#[tokio::test]
+async fn failing_scanner_leaves_the_approval_recorded_and_the_scan_event_decides_it() {
+    let w = World::new();
+    let d = digest(17);
+    *w.scanner.coverage_fails.lock().unwrap() = true;
+    w.record(&[message("m1", "P1", &token(1), &d, "2026-12-11T12:00Z")]).await;
+    let settled = w.recorder().settle(&w.decider("r1"), &d, None, now()).await.unwrap();
+    assert!(settled.waiting.unwrap().contains("UnknownOperationException"));
+    assert!(w.pipeline.sent().is_empty());
+    w.decider("d1").on_event(&scan_complete(&d), now()).await.unwrap();
+    assert_eq!(w.pipeline.sent().len(), 1);
+}
