@@ -26,6 +26,8 @@ pub struct Gate {
     pub approver: CodePipelineApprover,
     pub policy: Policy,
     pub lease: Duration,
+    /// The CloudWatch namespace of the decision metrics.
+    pub metrics_namespace: String,
 }
 
 pub type GateDecider<'a> = Decider<'a, DynamoStore, InspectorScanner, CodePipelineApprover>;
@@ -38,6 +40,7 @@ impl Gate {
             approver: CodePipelineApprover::new(clients.codepipeline.clone()),
             policy,
             lease,
+            metrics_namespace: crate::metrics::namespace_from_env(),
         }
     }
 
@@ -92,7 +95,7 @@ pub fn log_decide_report(report: &DecideReport) {
     }
     for s in &report.settled {
         let (key, outcome, why) = match s {
-            Settled::Answered { key, status } => (key, status.as_str(), ""),
+            Settled::Answered { key, status, .. } => (key, status.as_str(), ""),
             Settled::Closed { key, why } => (key, "closed", why.as_str()),
             Settled::Expired { key } => (key, "expired", ""),
         };

@@ -6,6 +6,7 @@ pub mod codepipeline;
 pub mod dynamo;
 pub mod gate;
 pub mod inspector;
+pub mod metrics;
 pub mod settings;
 
 pub use clients::AwsClients;

@@ -2,6 +2,7 @@
 
 use approval_aws::Gate;
 use approval_aws::gate::log_decide_report;
+use approval_aws::metrics;
 use approval_core::flow::DecideError;
 use approval_core::{InspectorEvent, ScanOutcome};
 use chrono::Utc;
@@ -46,6 +47,7 @@ pub async fn handle(gate: &Gate, event: LambdaEvent<Value>) -> Result<Value, Dec
     match result {
         Ok(report) => {
             log_decide_report(&report);
+            metrics::emit(&metrics::decision_lines(&report, &gate.metrics_namespace, Utc::now().timestamp_millis()));
             Ok(json!({
                 "digest": report.digest.as_ref().map(|d| d.as_str()),
                 "decisions": report.decisions.iter().map(|d| d.status.as_str()).collect::<Vec<_>>(),
@@ -58,6 +60,7 @@ pub async fn handle(gate: &Gate, event: LambdaEvent<Value>) -> Result<Value, Dec
                 log_decide_report(report);
             }
             tracing::error!(error = %e, "decision not finished");
+            metrics::emit(&[metrics::error_line(&gate.metrics_namespace, Utc::now().timestamp_millis())]);
             Err(DeciderError::Decide(e))
         }
     }

@@ -119,7 +119,7 @@ pub fn decide(args: &DecideArgs) -> Result<ExitCode, CliError> {
     }
     for s in &report.settled {
         let (key, outcome) = match s {
-            Settled::Answered { key, status } => (key, status.as_str().to_owned()),
+            Settled::Answered { key, status, .. } => (key, status.as_str().to_owned()),
             Settled::Closed { key, why } => (key, format!("closed ({why})")),
             Settled::Expired { key } => (key, "expired, not answered".to_owned()),
         };

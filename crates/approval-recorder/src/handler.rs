@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use approval_aws::Gate;
 use approval_aws::gate::log_decide_report;
+use approval_aws::metrics;
 use approval_core::flow::record::{RecordConfig, Recorded, Recorder, SnsMessageIn};
 use approval_core::{ImageDigest, RepositoryName};
 use aws_lambda_events::sns::SnsEvent;
@@ -79,12 +80,16 @@ pub async fn handle(gate: &Gate, config: &RecordConfig, event: LambdaEvent<SnsEv
     let mut undecided = Vec::new();
     for (digest, hint) in &hints {
         match recorder.settle(&decider, digest, hint.as_ref(), now).await {
-            Ok(r) => log_decide_report(&r),
+            Ok(r) => {
+                log_decide_report(&r);
+                metrics::emit(&metrics::decision_lines(&r, &gate.metrics_namespace, Utc::now().timestamp_millis()));
+            }
             Err(e) => {
                 if let Some(r) = e.report() {
                     log_decide_report(r);
                 }
                 tracing::error!(digest = digest.as_str(), error = %e, "decision on arrival not finished");
+                metrics::emit(&[metrics::error_line(&gate.metrics_namespace, Utc::now().timestamp_millis())]);
                 undecided.push(e.to_string());
             }
         }

@@ -18,7 +18,12 @@ use crate::record::{ApprovalKey, ApprovalState, DecisionRecord, ScanState, ScanV
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settled {
     /// The result was sent and recorded.
-    Answered { key: ApprovalKey, status: Verdict },
+    Answered {
+        key: ApprovalKey,
+        status: Verdict,
+        /// From the approval being recorded to its answer.
+        waited: Duration,
+    },
     /// CodePipeline refused for good; recorded as closed.
     Closed { key: ApprovalKey, why: String },
     /// Its expiry passed: retired without an answer.
@@ -144,7 +149,11 @@ impl<S: ApprovalStore, F: FindingsSource, A: PipelineApprover> Decider<'_, S, F,
                         Verdict::Rejected => ApprovalState::Rejected,
                     };
                     self.store.finish(key, &self.owner, state, &outcome).await?;
-                    report.settled.push(Settled::Answered { key: key.clone(), status: decision.status });
+                    report.settled.push(Settled::Answered {
+                        key: key.clone(),
+                        status: decision.status,
+                        waited: now - record.recorded_at,
+                    });
                 }
                 Err(e @ (ApproveError::AlreadyCompleted(_) | ApproveError::InvalidToken(_))) => {
                     outcome.note = Some(e.to_string());
