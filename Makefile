@@ -49,8 +49,10 @@ clippy:
 
 lint: fmt-check clippy infra-lint
 
-demo: release
-	scripts/demo.sh
+# The whole flow on one machine: moto (DynamoDB, Inspector), the CodePipeline stand-in, and the real release
+# binaries of both Lambdas under a local Lambda Runtime API, playing the bundled events.
+demo: moto release
+	scripts/demo-local.sh
 
 bench:
 	$(CARGO) bench -p approval-core --bench evaluate
