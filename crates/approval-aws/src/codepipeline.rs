@@ -4,12 +4,12 @@
 //! expired) are told apart from everything else, which the flow retries. The approval token is a capability:
 //! no error message carries more than its prefix.
 
+use crate::sdk_error::describe;
 use approval_core::decision::Verdict;
 use approval_core::ports::{ApproveError, PipelineApprover, PortError};
 use approval_core::record::ApprovalKey;
 use aws_sdk_codepipeline::Client;
 use aws_sdk_codepipeline::error::SdkError;
-use aws_sdk_codepipeline::operation::RequestId;
 use aws_sdk_codepipeline::operation::put_approval_result::PutApprovalResultError;
 use aws_sdk_codepipeline::types::{ApprovalResult, ApprovalStatus};
 
@@ -72,27 +72,6 @@ fn refusal(key: &ApprovalKey, err: &PutApprovalResultError) -> String {
 
 fn other(key: &ApprovalKey, message: String) -> ApproveError {
     ApproveError::Other(PortError::new(PUT_APPROVAL_RESULT, scrub(key, format!("{}: {message}", approval(key)))))
-}
-
-/// The error and its sources in one line (`service error: PipelineNotFoundException: …`), and the request id
-/// AWS support asks for. Not `DisplayErrorContext`, which appends the error's debug form, raw HTTP response
-/// and all.
-fn describe(err: &SdkError<PutApprovalResultError>) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        // An operation error displays as the modeled error it wraps: say it once.
-        let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    if let Some(id) = err.request_id() {
-        text.push_str(&format!(" (request id {id})"));
-    }
-    text
 }
 
 fn approval(key: &ApprovalKey) -> String {

@@ -4,6 +4,7 @@
 //! Retries are the SDK's (standard mode, 3 attempts, from the shared `aws_config`); an error that survives
 //! them becomes a [`PortError`] and the flow decides nothing on it.
 
+use crate::sdk_error::describe;
 use approval_core::event::{CoverageClass, classify_coverage};
 use approval_core::finding::{Finding, FindingStatus, Severity};
 use approval_core::ids::{ImageDigest, ImageRef, RepositoryName};
@@ -11,7 +12,6 @@ use approval_core::ports::{FindingsSource, PortError, ScanStatusSource};
 use approval_core::record::ScanVerdict;
 use aws_sdk_inspector2::Client;
 use aws_sdk_inspector2::error::{BuildError, SdkError};
-use aws_sdk_inspector2::operation::RequestId;
 use aws_sdk_inspector2::types::{
     CoverageFilterCriteria, CoverageStringComparison, CoverageStringFilter, CoveredResource, FilterCriteria,
     StringComparison, StringFilter,
@@ -185,27 +185,6 @@ fn to_finding(f: &aws_sdk_inspector2::types::Finding) -> Finding {
 
 fn call_error<E: std::error::Error + 'static>(call: &str, err: &SdkError<E>) -> PortError {
     PortError::new(call, describe(err))
-}
-
-/// The error and its sources in one line (`service error: ThrottlingException: Rate exceeded`), and the
-/// request id AWS support asks for. Not `DisplayErrorContext`, which appends the error's debug form, raw HTTP
-/// response and all.
-fn describe<E: std::error::Error + 'static>(err: &SdkError<E>) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        // An operation error displays as the modeled error it wraps: say it once.
-        let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    if let Some(id) = err.request_id() {
-        text.push_str(&format!(" (request id {id})"));
-    }
-    text
 }
 
 fn request_error(call: &str, err: BuildError) -> PortError {

@@ -7,6 +7,7 @@ pub mod dynamo;
 pub mod gate;
 pub mod inspector;
 pub mod metrics;
+mod sdk_error;
 pub mod settings;
 
 pub use clients::AwsClients;
