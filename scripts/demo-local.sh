@@ -18,7 +18,7 @@ if [[ -z "${MOTO_ENDPOINT:-}" ]]; then
     exec scripts/with-moto.sh "$0" "$@"
 fi
 
-bins="${GATE_BIN_DIR:-target/release}"
+bins="${GATE_BIN_DIR:-${CARGO_TARGET_DIR:-target}/release}"
 for bin in approval-recorder approval-decider codepipeline-standin lambda-harness; do
     if [[ ! -x "$bins/$bin" ]]; then
         echo "demo: $bins/$bin is missing: build them with \`make release\`" >&2

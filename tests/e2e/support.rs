@@ -55,11 +55,12 @@ fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `target/release/NAME`, or `$GATE_BIN_DIR/NAME`.
+/// `$GATE_BIN_DIR/NAME`, else the release build in cargo's target directory (`$CARGO_TARGET_DIR`, relative to
+/// the workspace root like cargo takes it, or `target/`).
 pub fn binary(name: &str) -> PathBuf {
-    let dir = std::env::var_os("GATE_BIN_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target").join("release"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), |t| workspace_root().join(t));
+    let dir = std::env::var_os("GATE_BIN_DIR").map_or_else(|| target.join("release"), PathBuf::from);
     let path = dir.join(name);
     assert!(
         path.is_file(),
