@@ -7,9 +7,10 @@ CARGO ?= cargo
 PYTHON ?= python3
 MOTO_VENV ?= .venv/moto
 MOTO_STAMP = $(MOTO_VENV)/.installed-$(shell cat scripts/moto-requirements.txt | cksum | cut -d' ' -f1)
-RELEASE_BINS = -p approval-gate -p approval-recorder -p approval-decider -p codepipeline-standin -p lambda-harness
+LAMBDA_BINS = -p approval-recorder -p approval-decider
+RELEASE_BINS = $(LAMBDA_BINS) -p approval-gate -p codepipeline-standin -p lambda-harness
 
-.PHONY: build release test lint fmt fmt-check clippy demo bench moto clean help
+.PHONY: build release release-lambdas test lint fmt fmt-check clippy demo bench moto clean help
 
 help:
 	@echo "make demo    - the whole gate on local AWS emulation (no AWS account)"
@@ -25,6 +26,10 @@ build:
 release:
 	$(CARGO) build --release $(RELEASE_BINS)
 
+# The end-to-end suite runs the Lambdas' release binaries (stand-in and harness are linked in as libraries).
+release-lambdas:
+	$(CARGO) build --release $(LAMBDA_BINS)
+
 $(MOTO_STAMP): scripts/moto-requirements.txt
 	@echo "==> installing moto server into $(MOTO_VENV)"
 	$(PYTHON) -m venv $(MOTO_VENV)
@@ -35,7 +40,7 @@ moto: $(MOTO_STAMP)
 
 # Unit and property tests, the adapters through the real SDK on a moto server started (and stopped) by
 # scripts/with-moto.sh on a free loopback port, and the end-to-end suite on the release binaries.
-test: moto release
+test: moto release-lambdas
 	MOTO_VENV=$(MOTO_VENV) scripts/with-moto.sh $(CARGO) test --workspace
 
 fmt:
