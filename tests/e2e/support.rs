@@ -15,10 +15,7 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use codepipeline_standin::{Approval, Call, StandIn};
 use lambda_harness::{Function, Harness, Invocation};
 use serde_json::{Value, json};
@@ -123,7 +120,7 @@ impl Scenario {
                 .load()
                 .await;
             let client = aws_sdk_dynamodb::Client::new(&config);
-            create_table(&client, &table).await;
+            approval_aws::dynamo::create_table(&client, &table).await.unwrap_or_else(|e| panic!("{e}"));
             client
         });
         let standin = StandIn::start("127.0.0.1:0").expect("start the CodePipeline stand-in");
@@ -392,38 +389,4 @@ pub fn coverage_inactive_event(digest: &str, reason: &str) -> Value {
             "version": "1.0"
         }
     })
-}
-
-/// Creates the approval table as the SAM template does (`digest`/`sk` keys, TTL on `ttl`).
-async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
-    let key = |attribute: &str, kind: KeyType| {
-        KeySchemaElement::builder().attribute_name(attribute).key_type(kind).build().expect("key schema")
-    };
-    let string = |attribute: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(attribute)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .expect("attribute definition")
-    };
-    client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(string("digest"))
-        .attribute_definitions(string("sk"))
-        .key_schema(key("digest", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateTable {name}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)));
-    client
-        .update_time_to_live()
-        .table_name(name)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder().attribute_name("ttl").enabled(true).build().expect("ttl spec"),
-        )
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("UpdateTimeToLive {name}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)));
 }

@@ -4,6 +4,7 @@
 
 mod config;
 mod item;
+mod table;
 
 use std::error::Error as StdError;
 
@@ -20,6 +21,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailur
 use chrono::{DateTime, Utc};
 
 pub use config::{DEFAULT_RETENTION_DAYS, RETENTION_VAR, StoreConfig, StoreConfigError, TABLE_VAR};
+pub use table::create_table;
 
 use item::{Item, Stored, attr, describe, n, s};
 

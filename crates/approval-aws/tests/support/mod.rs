@@ -13,9 +13,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
-};
 
 /// The moto server's URL, from `MOTO_ENDPOINT`.
 pub fn moto_endpoint() -> String {
@@ -47,37 +44,8 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}-{count}-{nanos}", std::process::id())
 }
 
-/// Creates the approval table as the SAM template does: on-demand, `digest` (S) hash key, `sk` (S) range
-/// key, TTL on `ttl`. Panics on failure (a test cannot go on without it).
+/// Creates the approval table as the SAM template does (`approval_aws::dynamo::create_table`). Panics on failure
+/// (a test cannot go on without it).
 pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
-    let key = |attribute: &str, kind: KeyType| {
-        KeySchemaElement::builder().attribute_name(attribute).key_type(kind).build().expect("key schema")
-    };
-    let string = |attribute: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(attribute)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .expect("attribute definition")
-    };
-    client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(string("digest"))
-        .attribute_definitions(string("sk"))
-        .key_schema(key("digest", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateTable {name}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)));
-    client
-        .update_time_to_live()
-        .table_name(name)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder().attribute_name("ttl").enabled(true).build().expect("ttl spec"),
-        )
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("UpdateTimeToLive {name}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)));
+    approval_aws::dynamo::create_table(client, name).await.unwrap_or_else(|e| panic!("{e}"));
 }
