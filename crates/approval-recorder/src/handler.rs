@@ -105,3 +105,33 @@ pub async fn handle(gate: &Gate, config: &RecordConfig, event: LambdaEvent<SnsEv
         "superseded": report.superseded.len(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use aws_lambda_events::sns::SnsEvent;
+
+    /// The SNS envelopes in approval-core's fixtures (which has no Lambda types) are events this Lambda's
+    /// runtime accepts, record for record.
+    #[test]
+    fn sns_fixtures_are_events_the_runtime_accepts() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../approval-core/tests/fixtures/sns");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap_or_else(|e| panic!("{}: {e}", dir.display())).path();
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let event: SnsEvent = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let raw: serde_json::Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let expected = raw["Records"].as_array().map_or(0, Vec::len);
+            assert!(expected > 0, "{}: no Records", path.display());
+            assert_eq!(event.records.len(), expected, "{}", path.display());
+            for (record, raw) in event.records.iter().zip(raw["Records"].as_array().into_iter().flatten()) {
+                assert_eq!(Some(record.sns.message.as_str()), raw["Sns"]["Message"].as_str(), "{}", path.display());
+            }
+            seen += 1;
+        }
+        assert!(seen >= 3, "expected the SNS fixtures in {}", dir.display());
+    }
+}
