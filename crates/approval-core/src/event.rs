@@ -116,7 +116,9 @@ struct CoverageStatus {
 impl InspectorEvent {
     pub fn parse_str(json: &str) -> Result<Self, EventError> {
         let de = &mut serde_json::Deserializer::from_str(json);
-        let value: serde_json::Value = serde_path_to_error::deserialize(de).map_err(shape_error)?;
+        let value: serde_json::Value = serde_path_to_error::deserialize(&mut *de).map_err(shape_error)?;
+        // A second event after the first would otherwise be dropped unread (found by fuzzing).
+        de.end().map_err(|e| EventError::Shape { path: ".".into(), message: format!("after the event: {e}") })?;
         Self::parse(value)
     }
 
@@ -305,5 +307,17 @@ mod tests {
         assert!(matches!(InspectorEvent::parse(e).unwrap().outcome, ScanOutcome::Ignored { .. }));
         let err = InspectorEvent::parse_str(r#"{"source": "aws.inspector2"}"#).unwrap_err();
         assert!(err.to_string().contains("detail-type"), "{err}");
+    }
+
+    #[test]
+    fn a_document_after_the_event_is_refused_not_dropped() {
+        let resource = format!("arn:aws:ecr:us-west-2:1:repository/web/sha256:{HEX}");
+        let event = coverage_event(&resource, "INACTIVE", "UNSUPPORTED_OS").to_string();
+        assert!(InspectorEvent::parse_str(&event).is_ok());
+        for trailing in [" {}", "\n]\n    },\n", " x", &event] {
+            let err = InspectorEvent::parse_str(&format!("{event}{trailing}")).unwrap_err().to_string();
+            assert!(err.contains("after the event") && err.contains("trailing characters"), "{trailing:?}: {err}");
+        }
+        assert!(InspectorEvent::parse_str(&format!("{event}\n  ")).is_ok(), "trailing whitespace is fine");
     }
 }

@@ -46,8 +46,10 @@ impl ApprovalNotification {
     /// Parses the `Sns.Message` string of an approval notification.
     pub fn parse(message: &str) -> Result<Self, NotificationError> {
         let de = &mut serde_json::Deserializer::from_str(message);
-        let raw: RawNotification = serde_path_to_error::deserialize(de)
+        let raw: RawNotification = serde_path_to_error::deserialize(&mut *de)
             .map_err(|e| NotificationError::NotJson(format!("at `{}`: {}", e.path(), e.inner())))?;
+        // A second document after the first would otherwise be dropped unread (found by fuzzing).
+        de.end().map_err(|e| NotificationError::NotJson(format!("after the approval document: {e}")))?;
         let a = raw.approval;
         let field = |field: &'static str| move |source: IdError| NotificationError::Field { field, source };
         let pipeline = PipelineName::parse(&a.pipeline_name).map_err(field("approval.pipelineName"))?;
@@ -208,6 +210,14 @@ mod tests {
         let err = ApprovalNotification::parse(r#"{"approval": {"pipelineName": 5}}"#).unwrap_err().to_string();
         assert!(err.contains("approval.pipelineName"), "{err}");
         assert!(ApprovalNotification::parse("hello").is_err());
+    }
+
+    #[test]
+    fn a_second_document_after_the_approval_is_refused_not_dropped() {
+        let one = message(format!("Image_Digest={DIGEST}").into(), "2024-05-08T12:34Z");
+        let err = ApprovalNotification::parse(&format!("{one}{one}")).unwrap_err().to_string();
+        assert!(err.contains("after the approval document") && err.contains("trailing characters"), "{err}");
+        assert!(ApprovalNotification::parse(&format!("{one}\n")).is_ok(), "trailing whitespace is fine");
     }
 
     #[test]
