@@ -10,7 +10,7 @@ MOTO_STAMP = $(MOTO_VENV)/.installed-$(shell cat scripts/moto-requirements.txt |
 LAMBDA_BINS = -p approval-recorder -p approval-decider
 RELEASE_BINS = $(LAMBDA_BINS) -p approval-gate -p codepipeline-standin -p lambda-harness
 
-.PHONY: build release release-lambdas test lint fmt fmt-check clippy demo bench moto clean help
+.PHONY: build release release-lambdas demo-bins test lint fmt fmt-check clippy demo bench moto clean help
 
 help:
 	@echo "make demo    - the whole gate on local AWS emulation (no AWS account)"
@@ -26,9 +26,13 @@ build:
 release:
 	$(CARGO) build --release $(RELEASE_BINS)
 
-# The end-to-end suite runs the Lambdas' release binaries (stand-in and harness are linked in as libraries).
+# The end-to-end suite and the demo run the Lambdas as they ship: the lambda-release profile (Cargo.toml), the
+# one `make package` builds for arm64. The suite links the stand-in and the harness in as libraries.
 release-lambdas:
-	$(CARGO) build --release $(LAMBDA_BINS)
+	$(CARGO) build --profile lambda-release $(LAMBDA_BINS)
+
+demo-bins:
+	$(CARGO) build --profile lambda-release $(RELEASE_BINS)
 
 $(MOTO_STAMP): scripts/moto-requirements.txt
 	@echo "==> installing moto server into $(MOTO_VENV)"
@@ -56,7 +60,7 @@ lint: fmt-check clippy infra-lint
 
 # The whole flow on one machine: moto (DynamoDB, Inspector), the CodePipeline stand-in, and the real release
 # binaries of both Lambdas under a local Lambda Runtime API, playing the bundled events.
-demo: moto release
+demo: moto demo-bins
 	scripts/demo-local.sh
 
 bench:

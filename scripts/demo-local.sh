@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The whole gate on local AWS emulation, no AWS account: the release recorder and decider Lambdas run under
-# lambda-harness against moto (DynamoDB, Inspector) and the CodePipeline stand-in, on the sample events in
-# tests/fixtures/demo/. Four pipelines, four stories:
+# The whole gate on local AWS emulation, no AWS account: the recorder and decider Lambdas, built as they ship
+# (profile lambda-release), run under lambda-harness against moto (DynamoDB, Inspector) and the CodePipeline
+# stand-in, on the sample events in tests/fixtures/demo/. Four pipelines, four stories:
 #   1. a clean image, approved when Inspector's scan finishes;
 #   2. an image with a critical, exploitable finding, rejected (the summary as a pipeline user sees it);
 #   3. an image whose scan finished before its approval arrived, decided on arrival;
 #   4. an image Inspector cannot scan (UNSUPPORTED_OS), rejected.
-# Needs the release binaries (make release) and moto (make moto); `make demo` does both. Starts moto through
+# Needs those binaries (make demo-bins) and moto (make moto); `make demo` does both. Starts moto through
 # scripts/with-moto.sh and the stand-in itself, and stops both on exit. Set DEMO_VERBOSE=1 for the Lambda logs.
 set -euo pipefail
 
@@ -18,10 +18,10 @@ if [[ -z "${MOTO_ENDPOINT:-}" ]]; then
     exec scripts/with-moto.sh "$0" "$@"
 fi
 
-bins="${GATE_BIN_DIR:-${CARGO_TARGET_DIR:-target}/release}"
+bins="${GATE_BIN_DIR:-${CARGO_TARGET_DIR:-target}/lambda-release}"
 for bin in approval-recorder approval-decider codepipeline-standin lambda-harness; do
     if [[ ! -x "$bins/$bin" ]]; then
-        echo "demo: $bins/$bin is missing: build them with \`make release\`" >&2
+        echo "demo: $bins/$bin is missing: build them with \`make demo-bins\`" >&2
         exit 2
     fi
 done

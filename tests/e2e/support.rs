@@ -52,16 +52,16 @@ fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `$GATE_BIN_DIR/NAME`, else the release build in cargo's target directory (`$CARGO_TARGET_DIR`, relative to
+/// `$GATE_BIN_DIR/NAME`, else the `lambda-release` build (what ships to Lambda) in cargo's target directory (`$CARGO_TARGET_DIR`, relative to
 /// the workspace root like cargo takes it, or `target/`).
 pub fn binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| workspace_root().join("target"), |t| workspace_root().join(t));
-    let dir = std::env::var_os("GATE_BIN_DIR").map_or_else(|| target.join("release"), PathBuf::from);
+    let dir = std::env::var_os("GATE_BIN_DIR").map_or_else(|| target.join("lambda-release"), PathBuf::from);
     let path = dir.join(name);
     assert!(
         path.is_file(),
-        "{} is missing: build them with `make release` (make test does), or set GATE_BIN_DIR",
+        "{} is missing: build them with `make release-lambdas` (make test does), or set GATE_BIN_DIR",
         path.display()
     );
     path
