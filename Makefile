@@ -18,6 +18,7 @@ help:
 	@echo "make lint    - rustfmt check, clippy -D warnings, cfn-lint and checkov on infra/"
 	@echo "make build   - debug build of the workspace; make release - release binaries"
 	@echo "make bench   - criterion benchmark of parse + evaluate"
+	@echo "make fuzz    - cargo fuzz every target for FUZZ_SECONDS (default 60) each; make fuzz-check replays"
 	@echo "make package / make deploy - arm64 Lambda build with cargo-lambda / sam deploy"
 
 build:
@@ -46,15 +47,19 @@ moto: $(MOTO_STAMP)
 # scripts/with-moto.sh on a free loopback port, and the end-to-end suite on the release binaries.
 test: moto release-lambdas
 	MOTO_VENV=$(MOTO_VENV) scripts/with-moto.sh $(CARGO) test --workspace
+	$(MAKE) --no-print-directory fuzz-check
 
 fmt:
 	$(CARGO) fmt --all
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --all
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --all -- --check
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --manifest-path fuzz/Cargo.toml --all-targets --locked -- -D warnings
 
 lint: fmt-check clippy infra-lint
 
@@ -71,3 +76,4 @@ clean:
 	rm -rf .venv
 
 include mk/infra.mk
+include mk/fuzz.mk
