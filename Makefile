@@ -17,7 +17,7 @@ help:
 	@echo "make test    - every test: unit, property, adapters on moto, end to end"
 	@echo "make lint    - rustfmt check, clippy -D warnings, cfn-lint and checkov on infra/"
 	@echo "make build   - debug build of the workspace; make release - release binaries"
-	@echo "make bench   - criterion benchmark of parse + evaluate"
+	@echo "make bench   - criterion benchmark of parse + evaluate; Lambda init, first event, peak RSS, size"
 	@echo "make fuzz    - cargo fuzz every target for FUZZ_SECONDS (default 60) each; make fuzz-check replays"
 	@echo "make package / make deploy - arm64 Lambda build with cargo-lambda / sam deploy"
 
@@ -68,8 +68,11 @@ lint: fmt-check clippy infra-lint
 demo: moto demo-bins
 	scripts/demo-local.sh
 
-bench:
+# Criterion's parse + evaluate figures, then the Lambdas' cold start, first event and footprint (tests/bench/).
+# The Lambda bench only drives processes, so it builds in the dev profile; the Lambdas it measures are lambda-release.
+bench: moto release-lambdas
 	$(CARGO) bench -p approval-core --bench evaluate
+	MOTO_VENV=$(MOTO_VENV) scripts/with-moto.sh $(CARGO) bench -p approval-e2e --bench lambdas --profile dev
 
 clean:
 	$(CARGO) clean

@@ -1,5 +1,5 @@
 //! What every scenario needs: moto (reset per scenario), a fresh approval table, the CodePipeline stand-in, the
-//! release Lambda binaries under the lambda harness, and builders for the events AWS would deliver.
+//! shipped (lambda-release) Lambda binaries under the lambda harness, and builders for the events AWS would deliver.
 //!
 //! Scenarios run one at a time ([`Scenario::start`] holds a global lock): moto's queue of Inspector findings
 //! is global, and the reset clears every table.
@@ -32,7 +32,7 @@ pub const POLICY: &str = include_str!("../../examples/policy.toml");
 pub const CRITICAL_FINDINGS: &str = include_str!("../../examples/findings-critical.json");
 pub const CLEAN_FINDINGS: &str = include_str!("../../examples/findings-clean.json");
 /// The digest the example findings name; scenarios substitute their own.
-const EXAMPLE_DIGEST: &str = "sha256:abababababababababababababababababababababababababababababababab";
+pub const EXAMPLE_DIGEST: &str = "sha256:abababababababababababababababababababababababababababababababab";
 
 pub const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -131,7 +131,8 @@ impl Scenario {
         Scenario { moto, table, standin, dynamo, rt, harness, _lock: lock }
     }
 
-    fn env(&self) -> Vec<(&'static str, String)> {
+    /// The functions' environment, as the SAM template sets it, pointed at moto and the stand-in.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("APPROVAL_TABLE", self.table.clone()),
             ("GATE_POLICY", POLICY.to_owned()),
@@ -151,7 +152,15 @@ impl Scenario {
     }
 
     pub fn spawn(&self, name: &str) -> Function {
-        self.harness.spawn(binary(name), &self.env()).unwrap_or_else(|e| panic!("spawn {name}: {e}"))
+        self.spawn_with(name, &[])
+    }
+
+    /// Spawns with `extra` variables added to (or replacing) the scenario's environment.
+    pub fn spawn_with(&self, name: &str, extra: &[(&'static str, String)]) -> Function {
+        let mut env = self.env();
+        env.retain(|(key, _)| !extra.iter().any(|(k, _)| k == key));
+        env.extend(extra.iter().cloned());
+        self.harness.spawn(binary(name), &env).unwrap_or_else(|e| panic!("spawn {name}: {e}"))
     }
 
     pub fn recorder(&self) -> Function {

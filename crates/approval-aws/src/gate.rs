@@ -10,7 +10,10 @@ use crate::clients::AwsClients;
 use crate::codepipeline::CodePipelineApprover;
 use crate::dynamo::{DynamoStore, StoreConfig, StoreConfigError};
 use crate::inspector::InspectorScanner;
-use crate::settings::{SettingsError, claim_lease_from_env, policy_from_env};
+use crate::settings::{SettingsError, claim_lease_from_env, connect_at_init_from_env, policy_from_env};
+
+/// How long init may wait for the DynamoDB connection before going on without it (Lambda allows 10 s of init).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Debug, Error)]
 pub enum GateInitError {
@@ -28,6 +31,8 @@ pub struct Gate {
     pub lease: Duration,
     /// The CloudWatch namespace of the decision metrics.
     pub metrics_namespace: String,
+    /// Whether [`Gate::connect_at_init`] opens the DynamoDB connection (`CONNECT_AT_INIT`).
+    pub connect_at_init: bool,
 }
 
 pub type GateDecider<'a> = Decider<'a, DynamoStore, InspectorScanner, CodePipelineApprover>;
@@ -41,6 +46,7 @@ impl Gate {
             policy,
             lease,
             metrics_namespace: crate::metrics::namespace_from_env(),
+            connect_at_init: false,
         }
     }
 
@@ -50,8 +56,24 @@ impl Gate {
         let policy = policy_from_env()?;
         let lease = claim_lease_from_env()?;
         let store = StoreConfig::from_env()?;
+        let connect_at_init = connect_at_init_from_env()?;
         let clients = AwsClients::from_env().await;
-        Ok(Gate::new(&clients, store, policy, lease))
+        Ok(Gate { connect_at_init, ..Gate::new(&clients, store, policy, lease) })
+    }
+
+    /// With `CONNECT_AT_INIT=true`, opens the DynamoDB connection while init has the full CPU, so the first
+    /// event starts with it open (`make bench` measures both ways). Best effort: a failure or a slow answer is logged, and the first
+    /// event connects as it would have anyway.
+    pub async fn connect_at_init(&self) {
+        if !self.connect_at_init {
+            return;
+        }
+        let started = std::time::Instant::now();
+        match tokio::time::timeout(CONNECT_TIMEOUT, self.store.connect()).await {
+            Ok(Ok(())) => tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "DynamoDB connection open"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "DynamoDB connection at init failed; the first event retries"),
+            Err(_) => tracing::warn!(timeout_ms = CONNECT_TIMEOUT.as_millis(), "DynamoDB connection at init timed out"),
+        }
     }
 
     /// A decider whose claims carry `owner` (the Lambda request id, or a CLI run id).

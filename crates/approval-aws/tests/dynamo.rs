@@ -132,6 +132,17 @@ fn number(item: &HashMap<String, AttributeValue>, name: &str) -> i64 {
 // ------------------------------------------------------------------ recording
 
 #[tokio::test]
+async fn connect_reads_the_table_and_names_what_failed_when_it_cannot() {
+    let f = fixture().await;
+    f.store.connect().await.expect("a read of an existing table");
+
+    let missing = DynamoStore::new(f.client.clone(), StoreConfig::new(support::unique_name("missing")));
+    let err = missing.connect().await.unwrap_err().to_string();
+
+    assert!(err.contains("Query") && err.contains("ResourceNotFoundException"), "{err}");
+}
+
+#[tokio::test]
 async fn first_insert_is_read_back_with_every_field() {
     let f = fixture().await;
     let mut record = approval(DIGEST_A, "Inspector", TOKEN_1);

@@ -12,6 +12,7 @@ async fn main() -> Result<(), Error> {
     init_json_logs();
     // Fail closed: an unreadable policy stops the Lambda at init instead of deciding with a default.
     let gate = Gate::from_env().await.inspect_err(|e| tracing::error!(error = %e, "decider cannot start"))?;
+    gate.connect_at_init().await;
     tracing::info!(policy_sha256 = gate.policy.sha256(), "decider ready");
     let gate = &gate;
     run(service_fn(move |event| handler::handle(gate, event))).await

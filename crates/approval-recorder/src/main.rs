@@ -13,6 +13,7 @@ async fn main() -> Result<(), Error> {
     // A gate that cannot read its configuration must not start: the error is the init failure CloudWatch shows.
     let gate = Gate::from_env().await.inspect_err(|e| tracing::error!(error = %e, "recorder cannot start"))?;
     let config = record_config_from_env().inspect_err(|e| tracing::error!(error = %e, "recorder cannot start"))?;
+    gate.connect_at_init().await;
     tracing::info!(policy_sha256 = gate.policy.sha256(), "recorder ready");
     let (gate, config) = (&gate, &config);
     run(service_fn(move |event| handler::handle(gate, config, event))).await

@@ -91,6 +91,22 @@ impl DynamoStore {
         }
     }
 
+    /// One read of a partition no item has: the client resolves its endpoint and credentials and opens its
+    /// connection (DNS, TCP, TLS), so that the first event does not wait for them. Costs half a read unit.
+    pub async fn connect(&self) -> Result<(), PortError> {
+        self.client
+            .query()
+            .table_name(&self.config.table)
+            .key_condition_expression("#digest = :digest")
+            .expression_attribute_names("#digest", attr::DIGEST)
+            .expression_attribute_values(":digest", s("connect-at-init"))
+            .limit(1)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| sdk_error(QUERY, "the connection check", e))
+    }
+
     /// Every item of a digest's partition, all pages, strongly consistent.
     async fn partition(&self, digest: &ImageDigest) -> Result<Vec<Item>, PortError> {
         let mut pages = self
