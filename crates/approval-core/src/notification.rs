@@ -99,6 +99,8 @@ pub struct CustomDataTarget {
 
 /// Reads CustomData: a bare digest, or `key=value` entries separated by `;`, `,` or newlines, of which
 /// `Image_Digest` (any case) is required and `Repository` optional; other keys are the pipeline's own.
+/// `Image_Digest` may also be an image reference pinned by digest (`REGISTRY/REPOSITORY@sha256:…`, what builds
+/// often export); from an ECR registry it names the repository too.
 pub fn parse_custom_data(text: &str) -> Result<CustomDataTarget, String> {
     let text = text.trim();
     if let Ok(digest) = ImageDigest::parse(text) {
@@ -110,14 +112,15 @@ pub fn parse_custom_data(text: &str) -> Result<CustomDataTarget, String> {
         let Some((key, value)) = entry.split_once('=') else { continue };
         let (key, value) = (key.trim(), value.trim());
         if key.eq_ignore_ascii_case("image_digest") {
-            let parsed = ImageDigest::parse(value).map_err(|e| format!("customData entry `Image_Digest`: {e}"))?;
+            let (parsed, from_uri) = image_digest_entry(value)?;
             if digest.as_ref().is_some_and(|d| *d != parsed) {
                 return Err("customData names two different `Image_Digest` values".to_owned());
             }
             digest = Some(parsed);
+            set_repository(&mut repository, from_uri)?;
         } else if key.eq_ignore_ascii_case("repository") {
             let parsed = RepositoryName::parse(value).map_err(|e| format!("customData entry `Repository`: {e}"))?;
-            repository = Some(parsed);
+            set_repository(&mut repository, Some(parsed))?;
         }
     }
     match digest {
@@ -126,6 +129,47 @@ pub fn parse_custom_data(text: &str) -> Result<CustomDataTarget, String> {
             "customData holds no image digest: set it to `Image_Digest=sha256:<64 hex>` (optionally `;Repository=NAME`)"
                 .to_owned(),
         ),
+    }
+}
+
+/// An `Image_Digest` value: a digest, or `REGISTRY/REPOSITORY@DIGEST` with the repository when the registry is
+/// ECR's (`ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]`); another registry's path is not an ECR repository name.
+fn image_digest_entry(value: &str) -> Result<(ImageDigest, Option<RepositoryName>), String> {
+    let bad = |e: &dyn std::fmt::Display| format!("customData entry `Image_Digest`: {e}");
+    let Some((image, digest)) = value.rsplit_once('@') else {
+        return ImageDigest::parse(value).map(|d| (d, None)).map_err(|e| bad(&e));
+    };
+    let digest = ImageDigest::parse(digest).map_err(|e| bad(&e))?;
+    let repository = match image.split_once('/') {
+        Some((host, path)) if is_ecr_registry(host) => {
+            let path = path.split_once(':').map_or(path, |(name, _tag)| name);
+            Some(RepositoryName::parse(path).map_err(|e| bad(&e))?)
+        }
+        _ => None,
+    };
+    Ok((digest, repository))
+}
+
+fn is_ecr_registry(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    match labels.as_slice() {
+        [account, "dkr", "ecr", _region, "amazonaws", "com"]
+        | [account, "dkr", "ecr", _region, "amazonaws", "com", "cn"] => {
+            !account.is_empty() && account.bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+/// Two entries naming different repositories are a misconfigured pipeline, not a choice to make for it.
+fn set_repository(slot: &mut Option<RepositoryName>, found: Option<RepositoryName>) -> Result<(), String> {
+    match (slot.as_ref(), found) {
+        (Some(a), Some(b)) if *a != b => Err(format!("customData names two different repositories, `{a}` and `{b}`")),
+        (_, Some(b)) => {
+            *slot = Some(b);
+            Ok(())
+        }
+        (_, None) => Ok(()),
     }
 }
 
@@ -184,6 +228,41 @@ mod tests {
         }
         let with_repo = parse_custom_data(&format!("Image_Digest={DIGEST};Repository=team/web")).unwrap();
         assert_eq!(with_repo.repository.unwrap().as_str(), "team/web");
+    }
+
+    #[test]
+    fn an_image_pinned_by_digest_gives_the_digest_and_an_ecr_repository() {
+        let repo = |text: String| {
+            let target = parse_custom_data(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(target.digest.as_str(), DIGEST, "{text}");
+            target.repository.map(|r| r.as_str().to_owned())
+        };
+        let ecr = "111122223333.dkr.ecr.us-west-2.amazonaws.com";
+        assert_eq!(repo(format!("Image_Digest={ecr}/team/web@{DIGEST}")).as_deref(), Some("team/web"));
+        assert_eq!(repo(format!("Image_Digest={ecr}/web:1.4.2@{DIGEST}")).as_deref(), Some("web"));
+        assert_eq!(
+            repo(format!("Image_Digest=111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/web@{DIGEST}")).as_deref(),
+            Some("web")
+        );
+        assert_eq!(
+            repo(format!("Image_Digest={ecr}/team/web@{DIGEST};Repository=team/web")).as_deref(),
+            Some("team/web")
+        );
+        // Another registry's path is not an ECR repository name: the digest alone is taken.
+        assert_eq!(repo(format!("Image_Digest=ghcr.io/acme/web@{DIGEST}")), None);
+        assert_eq!(repo(format!("Image_Digest=web@{DIGEST}")), None);
+        assert_eq!(repo(format!("Image_Digest={ecr}.example.org/web@{DIGEST}")), None);
+    }
+
+    #[test]
+    fn an_image_reference_is_refused_when_it_contradicts_or_is_malformed() {
+        let ecr = "111122223333.dkr.ecr.us-west-2.amazonaws.com";
+        let two = parse_custom_data(&format!("Image_Digest={ecr}/team/web@{DIGEST};Repository=team/api")).unwrap_err();
+        assert_eq!(two, "customData names two different repositories, `team/web` and `team/api`");
+        let short = parse_custom_data(&format!("Image_Digest={ecr}/web@sha256:abc")).unwrap_err();
+        assert!(short.starts_with("customData entry `Image_Digest`: ") && short.contains("64"), "{short}");
+        let upper = parse_custom_data(&format!("Image_Digest={ecr}/Team/Web@{DIGEST}")).unwrap_err();
+        assert!(upper.starts_with("customData entry `Image_Digest`: ") && upper.contains("Team/Web"), "{upper}");
     }
 
     #[test]

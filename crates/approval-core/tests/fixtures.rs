@@ -186,15 +186,8 @@ fn notification_table() -> Vec<(&'static str, Result<ApprovalNotification, Notif
                  or lowercase a-f",
             )),
         ),
-        (
-            "custom-data-image-uri-with-digest.json",
-            // A common way to pass an image (`REPOSITORY_URI@DIGEST`) that CustomData does not accept.
-            Err(custom_data_error(
-                "customData entry `Image_Digest`: invalid image digest \
-                 `111122223333.dkr.ecr.us-west-2.amazonaws.com/team/web@sha256:46086e43e4632d6f735…`: it must start \
-                 with `sha256:`",
-            )),
-        ),
+        // A common way to pass an image (`REPOSITORY_URI@DIGEST`): the digest, and the repository from the ECR URI.
+        ("custom-data-image-uri-with-digest.json", Ok(approval(T6, MINUTE, D2, Some("team/web")))),
         (
             "custom-data-two-digests.json",
             Err(custom_data_error("customData names two different `Image_Digest` values")),
