@@ -9,8 +9,9 @@
 //! does to init and to the first event. It prints figures and the budgets beside them; it asserts
 //! only that each run did what it measures (the approval recorded, the decision sent).
 //!
-//! Run with `make bench` (it builds the binaries and starts moto), or by hand:
-//! `scripts/with-moto.sh cargo bench -p approval-e2e --bench lambdas`.
+//! Run with `make bench` (it builds the binaries and starts moto), or by hand after `make moto release-lambdas`:
+//! `scripts/with-moto.sh cargo bench -p approval-e2e --bench lambdas --profile dev` (the bench needs no
+//! optimisation; without `--profile dev`, cargo builds the whole SDK again for the bench profile).
 
 // The end-to-end suite's helpers (the module allows the ones a binary does not use).
 #[path = "../e2e/support.rs"]
@@ -43,7 +44,8 @@ fn main() {
     for name in [RECORDER, DECIDER] {
         let path = binary(name);
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let stripped = !contains(&std::fs::read(&path).unwrap_or_default(), b".symtab\0");
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let stripped = !contains(&bytes, b".symtab\0");
         println!(
             "\n{name}: {:.1} MB ({size} bytes), {} [budget {} MB: {}]",
             size as f64 / 1e6,
@@ -94,7 +96,7 @@ fn first_approval(scenario: &Scenario, extra: &[(&'static str, String)], n: u32)
     let event = approval_event(&format!("bench-{n}"), PIPELINE, &token, &digest);
     let latency = timed(&mut recorder, &event);
     assert_eq!(scenario.approval_state(&digest, PIPELINE, &token), "pending", "the approval was not recorded");
-    (latency, recorder.peak_rss_kib().unwrap_or(0))
+    (latency, peak_rss_kib(&recorder))
 }
 
 /// An approval recorded by a warm recorder, the image's findings queued in moto; then a fresh decider, ready,
@@ -110,7 +112,12 @@ fn first_decision(scenario: &Scenario, extra: &[(&'static str, String)], n: u32,
     let latency = timed(&mut decider, &scan_event(&digest));
     let sent = scenario.results_for(&token);
     assert_eq!(sent.len(), 1, "expected one PutApprovalResult for run {n}, got {sent:?}");
-    (latency, decider.peak_rss_kib().unwrap_or(0))
+    (latency, peak_rss_kib(&decider))
+}
+
+/// Read while the process lives (it is killed when dropped); a missing figure must not pass for zero.
+fn peak_rss_kib(function: &Function) -> u64 {
+    function.peak_rss_kib().unwrap_or_else(|| panic!("no peak RSS for the function:\n{}", function.logs()))
 }
 
 fn timed(function: &mut Function, event: &Value) -> Duration {

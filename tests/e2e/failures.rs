@@ -1,4 +1,5 @@
-//! Bad input and refusals: a malformed SNS message among good ones; an approval a human already answered.
+//! Bad input and refusals: a malformed SNS message among good ones; an approval a human already answered; the
+//! DynamoDB connection at init (`CONNECT_AT_INIT`), working and failing.
 
 use codepipeline_standin::Approval;
 use lambda_harness::Invocation;
@@ -92,4 +93,53 @@ fn codepipeline_outage_fails_the_invocation_and_the_retry_answers_once() {
     invoke_ok(&mut decider, &scan_event(&d));
     assert_eq!(s.results_for(&t).len(), 1, "{:?}", s.calls());
     assert_eq!(s.approval_state(&d, PIPELINE, &t), "approved");
+}
+
+#[test]
+fn connecting_at_init_opens_the_connection_and_changes_no_decision() {
+    // Given both Lambdas started with CONNECT_AT_INIT=true
+    let s = Scenario::start();
+    let (d, t) = (digest(40), token(40));
+    let extra = [("CONNECT_AT_INIT", "true".to_owned()), ("RUST_LOG", "info,approval_aws=debug".to_owned())];
+    s.pending(PIPELINE, &t);
+    let mut recorder = s.spawn_with("approval-recorder", &extra);
+    let mut decider = s.spawn_with("approval-decider", &extra);
+
+    // When an approval and then its clean scan arrive
+    invoke_ok(&mut recorder, &approval_event("msg-40", PIPELINE, &t, &d));
+    s.seed_findings(CLEAN_FINDINGS, &d);
+    invoke_ok(&mut decider, &scan_event(&d));
+
+    // Then each opened its connection during init, and the approval is answered as without it
+    for (name, function) in [("recorder", &recorder), ("decider", &decider)] {
+        let logs = function.logs();
+        assert!(logs.contains("DynamoDB connection open"), "{name} did not connect at init:\n{logs}");
+    }
+    let results = s.results_for(&t);
+    assert_eq!(results.len(), 1, "{:?}", s.calls());
+    assert_eq!(results[0].status.as_deref(), Some("Approved"));
+}
+
+#[test]
+fn a_failed_connection_at_init_is_logged_and_init_goes_on() {
+    // Given a decider whose table does not exist, started with CONNECT_AT_INIT=true
+    let s = Scenario::start();
+    let extra = [("CONNECT_AT_INIT", "true".to_owned()), ("APPROVAL_TABLE", "no-such-table".to_owned())];
+    let mut decider = s.spawn_with("approval-decider", &extra);
+
+    // When it starts, then it still asks for its first event, having logged why it could not connect
+    decider.wait_ready().unwrap_or_else(|e| panic!("init failed: {e}\n{}", decider.logs()));
+    // The harness reads the process's output on its own thread: give the line a moment to arrive.
+    let mut logs = decider.logs();
+    for _ in 0..500 {
+        if logs.contains("DynamoDB connection at init failed") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        logs = decider.logs();
+    }
+    assert!(
+        logs.contains("DynamoDB connection at init failed") && logs.contains("ResourceNotFoundException"),
+        "{logs}"
+    );
 }

@@ -52,8 +52,8 @@ fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `$GATE_BIN_DIR/NAME`, else the `lambda-release` build (what ships to Lambda) in cargo's target directory (`$CARGO_TARGET_DIR`, relative to
-/// the workspace root like cargo takes it, or `target/`).
+/// `$GATE_BIN_DIR/NAME`, else the `lambda-release` build (what ships to Lambda) in cargo's target directory
+/// (`$CARGO_TARGET_DIR`, relative to the workspace root like cargo takes it, or `target/`).
 pub fn binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| workspace_root().join("target"), |t| workspace_root().join(t));

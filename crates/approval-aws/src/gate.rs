@@ -62,8 +62,8 @@ impl Gate {
     }
 
     /// With `CONNECT_AT_INIT=true`, opens the DynamoDB connection while init has the full CPU, so the first
-    /// event starts with it open (`make bench` measures both ways). Best effort: a failure or a slow answer is logged, and the first
-    /// event connects as it would have anyway.
+    /// event starts with it open (`make bench` measures both ways). Best effort: a failure or a slow answer is
+    /// logged, and the first event connects as it would have anyway.
     pub async fn connect_at_init(&self) {
         if !self.connect_at_init {
             return;

@@ -48,7 +48,8 @@ impl ApprovalNotification {
         let de = &mut serde_json::Deserializer::from_str(message);
         let raw: RawNotification = serde_path_to_error::deserialize(&mut *de)
             .map_err(|e| NotificationError::NotJson(format!("at `{}`: {}", e.path(), e.inner())))?;
-        // A second document after the first would otherwise be dropped unread (found by fuzzing).
+        // A second document after the first would otherwise be dropped unread (fuzzing found this in the event
+        // parser; this one read its input the same way).
         de.end().map_err(|e| NotificationError::NotJson(format!("after the approval document: {e}")))?;
         let a = raw.approval;
         let field = |field: &'static str| move |source: IdError| NotificationError::Field { field, source };
