@@ -46,5 +46,7 @@ $(addprefix fuzz-run-,$(FUZZ_TARGETS_ALL)): fuzz-run-%: fuzz-tools
 	PATH="$(abspath .tools/cargo-fuzz/bin):$$PATH" rustup run $(FUZZ_TOOLCHAIN) cargo fuzz run --fuzz-dir fuzz \
 		$* fuzz/corpus/$* $(fuzz_seeds_$*) -- -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS)
 
+# --locked: fuzz/Cargo.lock is committed. After a dependency change in approval-core, refresh it with
+# `cargo update --manifest-path fuzz/Cargo.toml --workspace`.
 fuzz-check:
 	$(CARGO) test --manifest-path fuzz/Cargo.toml --locked

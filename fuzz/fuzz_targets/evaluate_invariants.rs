@@ -1,3 +1,7 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|case: approval_gate_fuzz::EvalCase| approval_gate_fuzz::evaluate_invariants(&case));
+use libfuzzer_sys::Corpus;
+
+libfuzzer_sys::fuzz_target!(|case: approval_gate_fuzz::EvalCase| -> Corpus {
+    if approval_gate_fuzz::evaluate_invariants(&case) { Corpus::Keep } else { Corpus::Reject }
+});

@@ -7,13 +7,17 @@ use arbitrary::Arbitrary;
 use chrono::{DateTime, TimeZone, Utc};
 use toml::{Table, Value};
 
+/// libFuzzer builds the case with `arbitrary_take_rest`, so the last field takes every byte left: the findings
+/// go last (and there is always one), or a single early byte would end the list and most cases would judge
+/// nothing.
 #[derive(Debug, Arbitrary)]
 pub struct EvalCase {
-    findings: Vec<ArbFinding>,
     policy: ArbPolicy,
     repository: Option<ArbName>,
     /// Days after 2024-01-01 the evaluation happens at (allowlist expiry).
     day: u16,
+    first: ArbFinding,
+    findings: Vec<ArbFinding>,
 }
 
 #[derive(Debug, Arbitrary)]
@@ -29,7 +33,8 @@ struct ArbFinding {
 }
 
 /// Mostly names from a small set, so that allowlist entries and overrides actually meet findings; sometimes
-/// anything at all (long, non-ASCII, control characters) to stress the summary.
+/// anything at all (long, non-ASCII, control characters) to stress the summary. A blank one becomes a known
+/// name: ids, reasons and globs must not be blank, and a policy refused for that would test nothing.
 #[derive(Debug, Arbitrary)]
 enum ArbName {
     Known(u8),
@@ -41,6 +46,7 @@ impl ArbName {
         const KNOWN: &[&str] = &["CVE-2024-6119", "cve-2024-6119", "CVE-2023-0001", "openssl", "web", "sandbox/api"];
         match self {
             ArbName::Known(i) => KNOWN[usize::from(*i) % KNOWN.len()].to_owned(),
+            ArbName::Any(s) if s.trim().is_empty() => KNOWN[0].to_owned(),
             ArbName::Any(s) => s.clone(),
         }
     }
@@ -162,14 +168,17 @@ impl EvalCase {
         if !overrides.is_empty() {
             t.insert("repository".into(), Value::Array(overrides));
         }
-        toml::to_string(&t).unwrap_or_default()
+        match toml::to_string(&t) {
+            Ok(text) => text,
+            Err(e) => panic!("a generated policy does not serialize: {e}"),
+        }
     }
 
     pub fn findings(&self) -> Vec<Finding> {
         const STATUS: [FindingStatus; 3] = [FindingStatus::Active, FindingStatus::Suppressed, FindingStatus::Closed];
         const FIX: [Option<&str>; 5] = [None, Some("YES"), Some("NO"), Some("PARTIAL"), Some("MAYBE")];
-        self.findings
-            .iter()
+        std::iter::once(&self.first)
+            .chain(&self.findings)
             .map(|f| Finding {
                 id: f.id.text(),
                 severity: severity(f.severity),
@@ -179,7 +188,7 @@ impl EvalCase {
                 epss: f.epss,
                 inspector_score: f.score,
                 packages: f.packages.iter().map(ArbName::text).collect(),
-                repository: self.repository.as_ref().map(ArbName::text),
+                repository: self.repository().map(str::to_owned),
             })
             .collect()
     }

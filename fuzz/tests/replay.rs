@@ -67,9 +67,14 @@ fn policy_toml() {
 #[test]
 fn evaluate_invariants() {
     // libFuzzer builds the case from the input bytes the same way.
+    let evaluated = std::cell::Cell::new(0);
     replay("evaluate_invariants", &["seeds/evaluate_invariants"], |data| {
-        if let Ok(case) = EvalCase::arbitrary_take_rest(Unstructured::new(data)) {
-            approval_gate_fuzz::evaluate_invariants(&case);
+        if let Ok(case) = EvalCase::arbitrary_take_rest(Unstructured::new(data))
+            && approval_gate_fuzz::evaluate_invariants(&case)
+        {
+            evaluated.set(evaluated.get() + 1);
         }
     });
+    // The seeds were kept by libFuzzer because they evaluate; if none does, the case layout changed under them.
+    assert!(evaluated.get() > 0, "no seed reaches evaluation: regenerate fuzz/seeds/evaluate_invariants");
 }
