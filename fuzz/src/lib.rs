@@ -65,12 +65,15 @@ pub fn sns_approval(data: &[u8]) {
     }
 }
 
+const SCAN_EVENT: &str = "Inspector2 Scan";
+const COVERAGE_EVENT: &str = "Inspector2 Coverage";
+
 pub fn inspector_scan(data: &[u8]) {
-    inspector_event(data, "Inspector2 Scan");
+    inspector_event(data, SCAN_EVENT);
 }
 
 pub fn inspector_coverage(data: &[u8]) {
-    inspector_event(data, "Inspector2 Coverage");
+    inspector_event(data, COVERAGE_EVENT);
 }
 
 /// An EventBridge event as the decider Lambda receives it: the runtime parses the JSON, the gate reads the
@@ -92,25 +95,19 @@ fn inspector_event(data: &[u8], detail_type: &str) {
         fields.insert("detail-type".into(), detail_type.into());
     }
     let Ok(event) = InspectorEvent::parse(raw.clone()) else { return };
-    let is = |field: &str, value: &str| raw.get(field).and_then(|v| v.as_str()) == Some(value);
-    let from_inspector = is("source", "aws.inspector2");
+    let detail = &raw["detail"];
     match &event.outcome {
-        ScanOutcome::Complete { image } => {
-            assert!(from_inspector, "complete outcome from another source");
-            let detail = &raw["detail"];
-            if is("detail-type", "Inspector2 Scan") {
-                assert_eq!(detail["scan-status"].as_str(), Some("INITIAL_SCAN_COMPLETE"));
-                assert_eq!(detail["image-digest"].as_str(), Some(image.digest.as_str()));
-            } else if is("detail-type", "Inspector2 Coverage") {
-                let reason = detail["scanStatus"]["reason"].as_str();
-                assert!(matches!(reason, Some("SUCCESSFUL" | "SCAN_FREQUENCY_SCAN_ON_PUSH")), "complete on {reason:?}");
-            } else {
-                panic!("complete outcome from detail-type {:?}", raw.get("detail-type"));
-            }
+        ScanOutcome::Complete { image } if detail_type == SCAN_EVENT => {
+            assert_eq!(detail["scan-status"].as_str(), Some("INITIAL_SCAN_COMPLETE"));
+            assert_eq!(detail["image-digest"].as_str(), Some(image.digest.as_str()));
+        }
+        ScanOutcome::Complete { .. } => {
+            let reason = detail["scanStatus"]["reason"].as_str();
+            assert!(matches!(reason, Some("SUCCESSFUL" | "SCAN_FREQUENCY_SCAN_ON_PUSH")), "complete on {reason:?}");
         }
         ScanOutcome::Unscannable { .. } => {
-            assert!(from_inspector && is("detail-type", "Inspector2 Coverage"), "unscannable from {detail_type}?");
-            assert_eq!(raw["detail"]["scanStatus"]["statusCodeValue"].as_str(), Some("INACTIVE"));
+            assert_eq!(detail_type, COVERAGE_EVENT, "unscannable from a scan event");
+            assert_eq!(detail["scanStatus"]["statusCodeValue"].as_str(), Some("INACTIVE"));
         }
         ScanOutcome::Pending { .. } | ScanOutcome::Ignored { .. } => {}
     }

@@ -16,6 +16,7 @@ use approval_core::record::{
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::RequestId;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Utc};
@@ -94,12 +95,7 @@ impl DynamoStore {
     /// One read of a partition no item has: the client resolves its endpoint and credentials and opens its
     /// connection (DNS, TCP, TLS), so that the first event does not wait for them. Costs half a read unit.
     pub async fn connect(&self) -> Result<(), PortError> {
-        self.client
-            .query()
-            .table_name(&self.config.table)
-            .key_condition_expression("#digest = :digest")
-            .expression_attribute_names("#digest", attr::DIGEST)
-            .expression_attribute_values(":digest", s("connect-at-init"))
+        self.partition_query("connect-at-init")
             .limit(1)
             .send()
             .await
@@ -107,17 +103,19 @@ impl DynamoStore {
             .map_err(|e| sdk_error(QUERY, "the connection check", e))
     }
 
-    /// Every item of a digest's partition, all pages, strongly consistent.
-    async fn partition(&self, digest: &ImageDigest) -> Result<Vec<Item>, PortError> {
-        let mut pages = self
-            .client
+    /// A Query of one partition of the table (the items of one digest).
+    fn partition_query(&self, digest: &str) -> QueryFluentBuilder {
+        self.client
             .query()
             .table_name(&self.config.table)
             .key_condition_expression("#digest = :digest")
             .expression_attribute_names("#digest", attr::DIGEST)
-            .expression_attribute_values(":digest", s(digest.as_str()))
-            .consistent_read(true)
-            .into_paginator();
+            .expression_attribute_values(":digest", s(digest))
+    }
+
+    /// Every item of a digest's partition, all pages, strongly consistent.
+    async fn partition(&self, digest: &ImageDigest) -> Result<Vec<Item>, PortError> {
+        let mut pages = self.partition_query(digest.as_str()).consistent_read(true).into_paginator();
         if let Some(size) = self.config.page_size {
             pages = pages.page_size(size);
         }
